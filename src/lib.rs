@@ -1,0 +1,26 @@
+//! trackly-authz: the authorization sidecar of Trackly SMS.
+//!
+//! # Layout
+//!
+//! - [`config`]: flags and environment (clap), defaults as named constants.
+//! - [`app`]: wires the store, the policy engine, the clock and metrics into
+//!   one cloneable state, and runs the server.
+//! - [`http`]: hyper server, router, one file per endpoint group; the only
+//!   place errors become responses. Knows nothing of Redis.
+//! - [`policy`]: Cedar schema, policies, fixtures, decisions, reload. The only
+//!   module that imports `cedar_policy`.
+//! - [`team`]: the team domain types and IO-free rules.
+//! - [`store`]: the [`store::Store`] trait with memory and Redis backends.
+//!   Knows nothing of HTTP.
+//! - [`clock`]: time as an input.
+//! - [`metrics`], [`telemetry`]: Prometheus registry, tracing subscriber.
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod policy;
+pub mod store;
+pub mod team;
+pub mod telemetry;
