@@ -16,6 +16,8 @@
 //! - [`metrics`], [`telemetry`]: Prometheus registry, tracing subscriber.
 
 pub mod app;
+pub mod authz;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
