@@ -2,6 +2,9 @@
 //! in-memory store and over a throwaway Redis, talking HTTP. Every case runs
 //! against both backends (the `both!` macro).
 
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 #[path = "http_api/activity.rs"]
