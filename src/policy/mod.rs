@@ -244,17 +244,24 @@ impl PolicySnapshot {
         self.evaluator.vocab().is_resource_type(kind)
     }
 
-    /// Evaluates one decision.
+    /// Evaluates one decision. An unknown action or resource type, or a
+    /// context that is not a JSON object Cedar accepts, is an
+    /// [`InputError`] (a 400, not a Deny). Extra context attributes are
+    /// accepted: no policy reads context, and it is passed to Cedar without
+    /// schema validation. Reasons are sorted policy ids; an evaluation
+    /// error in a forbid makes the decision a Deny (fail closed).
     pub fn decide(&self, input: &DecisionInput<'_>) -> Result<Decision, InputError> {
         self.evaluator.decide(input)
     }
 
-    /// The actions `principal` may perform on the account itself.
+    /// The actions `principal` may perform on the account itself, in the
+    /// order of [`PolicySnapshot::actions`].
     pub fn allowed_actions(&self, principal: &PrincipalInput<'_>, account: &str) -> Vec<String> {
         self.evaluator.allowed_actions(principal, account)
     }
 
-    /// The role × action table.
+    /// The role × action table: a `User` member of each role, on the
+    /// account itself.
     pub fn matrix(&self) -> Matrix {
         matrix::compute(self)
     }
