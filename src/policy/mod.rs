@@ -298,21 +298,3 @@ impl PolicyEngine {
         Ok(snapshot)
     }
 }
-
-impl Matrix {
-    /// Markdown table.
-    pub fn to_markdown(&self) -> String {
-        unimplemented!("policy engine")
-    }
-
-    /// JSON form.
-    pub fn to_json(&self) -> serde_json::Value {
-        unimplemented!("policy engine")
-    }
-}
-
-/// Parses, validates and runs fixtures; `(ok, printable report)`.
-pub fn validate_report(policies_dir: &Path, schema_path: &Path) -> (bool, String) {
-    let _ = (policies_dir, schema_path);
-    unimplemented!("policy engine")
-}
