@@ -167,7 +167,7 @@ pub async fn dispatch(state: &AppState, m: Matched, req: Request<Incoming>) -> R
         // Forward-auth: gateways use whatever method the original request had.
         (R::Authorize, _) => decisions::forward_auth(state, req).await,
         (R::Policies, &Method::GET) => ops::policies(state),
-        (R::PoliciesReload, &Method::POST) => ops::reload(state),
+        (R::PoliciesReload, &Method::POST) => ops::reload(state).await,
         (R::Accounts, &Method::POST) => accounts::create(state, req).await,
         (R::Permissions, &Method::GET) => decisions::permissions(state, &account, req).await,
         (R::Members, &Method::GET) => accounts::list(state, &account, req).await,
@@ -188,12 +188,9 @@ pub async fn dispatch(state: &AppState, m: Matched, req: Request<Incoming>) -> R
         (R::Logins, &Method::POST) => activity::login(state, &account, req).await,
         (route, _) => Err(ApiError::MethodNotAllowed(allowed_methods(route))),
     };
-    if matches!(result, Err(ApiError::Unavailable)) {
-        state.metrics.store_error();
-    }
-    if let Err(ApiError::RateLimited { .. }) = result {
-        state.metrics.rate_limited(crate::app::INVITE_LIMIT_NAME);
-    }
+    // Store failures and rate-limit refusals are counted by the store
+    // decorator (`store::instrumented`), where the operation and the limit
+    // are known.
     match result {
         Ok(resp) => resp,
         Err(e) => respond(Err(e)),

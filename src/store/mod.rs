@@ -14,6 +14,7 @@
 //! The store knows nothing of HTTP. Time always comes in as `now` from the
 //! caller's clock, never from the backend, so expiry and limits are testable.
 
+pub mod instrumented;
 pub mod memory;
 pub mod redis;
 
@@ -175,6 +176,13 @@ pub struct ActivityQuery {
 pub trait Store: Send + Sync + 'static {
     /// Whether the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The connection pool's use, `(connections in use, maximum size)`, for
+    /// the metrics; `None` (the default) for a backend without a pool. Must
+    /// be cheap: it is read at every scrape of `/metrics`.
+    fn pool_status(&self) -> Option<(usize, usize)> {
+        None
+    }
 
     // ----- accounts and members -----
 
