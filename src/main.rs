@@ -7,7 +7,10 @@ use clap::Parser;
 use trackly_authz::config::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return bad_arguments(&e),
+    };
     trackly_authz::telemetry::init(cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
@@ -35,4 +38,21 @@ fn serve(config: trackly_authz::config::Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--help`/`--version` as clap prints them; any other argument error as
+/// one line naming the problem (SPEC §2), exit status 2.
+fn bad_arguments(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    eprintln!(
+        "trackly-authz: {}",
+        first.strip_prefix("error: ").unwrap_or(first)
+    );
+    ExitCode::from(2)
 }

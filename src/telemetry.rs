@@ -1,6 +1,8 @@
 //! The tracing subscriber: human-readable text by default, one JSON object
 //! per line with `--log-format json`. `RUST_LOG` overrides the level
-//! (default `info`).
+//! (default `info`). Every line of a request carries the `request` span:
+//! `request_id`, `method`, `route` (the template); its last event,
+//! `handled`, adds `status` and `latency_us`.
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,8 +11,11 @@ use crate::config::LogFormat;
 /// Installs the global subscriber (once; later calls are ignored).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a person at a terminal, never in collected logs.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Text => builder.try_init(),
