@@ -14,6 +14,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::policy::{PolicyEngine, PolicyError};
+use crate::reload::{Reloader, WatchSettings};
+use crate::store::instrumented::InstrumentedStore;
 use crate::store::memory::MemoryStore;
 use crate::store::redis::{RedisSettings, RedisStore};
 use crate::store::{RateLimit, Store, StoreError, StoreSettings};
@@ -69,12 +71,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Team settings.
     pub team: Arc<TeamSettings>,
+    /// Policy reloads (endpoint, SIGHUP, file changes).
+    pub reloader: Arc<Reloader>,
     service_token_hash: Option<[u8; 32]>,
     shutting_down: Arc<AtomicBool>,
 }
 
 impl AppState {
-    /// Assembles a state from its parts.
+    /// Assembles a state from its parts. The store is wrapped in an
+    /// [`InstrumentedStore`] so every backend reports the same metrics.
     pub fn new(
         store: Arc<dyn Store>,
         policies: Arc<PolicyEngine>,
@@ -82,7 +87,11 @@ impl AppState {
         config: &Config,
     ) -> AppState {
         let metrics = Metrics::new();
+        metrics.policy_set(&policies.snapshot());
+        let store: Arc<dyn Store> =
+            Arc::new(InstrumentedStore::new(store, metrics.store().clone()));
         AppState {
+            reloader: Arc::new(Reloader::new(policies.clone(), metrics.clone())),
             authz: Authz::new(store.clone(), policies.clone(), metrics.clone()),
             store,
             policies,
@@ -196,13 +205,25 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tracing::warn!("no --service-token: /v1 endpoints accept any caller");
     }
     let state = AppState::new(store, policies, Arc::new(SystemClock), &config);
+    // Before listening: a SIGHUP must never find the default handler (which
+    // would end the process) once the server answers.
+    let _reloads = crate::reload::start(
+        state.reloader.clone(),
+        &WatchSettings {
+            policies_dir: config.policies.clone(),
+            schema_path: config.schema.clone(),
+            watch_files: config.watch_policies,
+        },
+    );
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen {
             addr: config.listen.to_string(),
             source,
         })?;
-    tracing::info!(addr = %config.listen, "listening");
+    // The bound address (with `--listen 127.0.0.1:0`, the port chosen).
+    let addr = listener.local_addr().unwrap_or(config.listen);
+    tracing::info!(%addr, "listening");
     let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
     crate::http::serve(listener, state, crate::http::shutdown_signal(), grace).await;
     tracing::info!("stopped");

@@ -132,6 +132,12 @@ pub struct Config {
     /// Seconds to drain in-flight requests after SIGTERM/SIGINT.
     #[arg(long, env = "TRACKLY_AUTHZ_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS, global = true)]
     pub shutdown_grace_secs: u64,
+
+    /// Reload the policies when their files change (SIGHUP and
+    /// `POST /v1/policies/reload` work either way).
+    #[arg(long, env = "TRACKLY_AUTHZ_WATCH_POLICIES", default_value_t = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub watch_policies: bool,
 }
 
 impl Config {
@@ -152,6 +158,7 @@ impl Config {
             audit_retention_secs: DEFAULT_AUDIT_RETENTION_SECS,
             log_format: LogFormat::Text,
             shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
+            watch_policies: true,
         }
     }
 }
@@ -171,6 +178,8 @@ mod tests {
         assert_eq!(c.invite_window_secs, 3_600);
         assert_eq!(c.audit_retention_secs, 7_776_000);
         assert!(!c.redis_cluster);
+        assert!(c.watch_policies);
+        assert_eq!(c.shutdown_grace_secs, DEFAULT_SHUTDOWN_GRACE_SECS);
     }
 
     #[test]
@@ -187,6 +196,8 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Serve)));
         assert_eq!(cli.config.listen.port(), 9000);
         assert!(cli.config.redis_cluster);
+        let cli = Cli::try_parse_from(["trackly-authz", "--watch-policies", "false"]).unwrap();
+        assert!(!cli.config.watch_policies);
         assert!(Cli::try_parse_from(["trackly-authz", "--listen", "nope"]).is_err());
         assert!(Cli::try_parse_from(["trackly-authz", "--invite-limit", "0"]).is_err());
     }

@@ -14,6 +14,8 @@
 //!   Knows nothing of HTTP.
 //! - [`ratelimit`]: named sliding-window limits, pure logic (the Redis
 //!   store mirrors it in Lua).
+//! - [`reload`]: hot policy reload on SIGHUP, file changes and the reload
+//!   endpoint, one code path for all three.
 //! - [`clock`]: time as an input.
 //! - [`metrics`], [`telemetry`]: Prometheus registry, tracing subscriber.
 
@@ -26,6 +28,7 @@ pub mod http;
 pub mod metrics;
 pub mod policy;
 pub mod ratelimit;
+pub mod reload;
 pub mod store;
 pub mod team;
 pub mod telemetry;

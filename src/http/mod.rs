@@ -134,6 +134,9 @@ async fn handle(state: AppState, req: Request<Incoming>) -> Resp {
     let template = matched.as_ref().map_or("unmatched", |m| m.route.template());
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), route = template);
     let mut resp = async {
+        // Lets an operator (and the shutdown test) see a request that is
+        // in flight; free when debug is off.
+        tracing::debug!("request started");
         let resp = match check_service_token(&state, &req) {
             Err(e) => error_response(&e),
             Ok(()) => match matched {

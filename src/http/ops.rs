@@ -6,6 +6,8 @@ use super::accounts::time;
 use super::error::ApiError;
 use super::{json as json_resp, Resp};
 use crate::app::AppState;
+use crate::policy::PolicySnapshot;
+use crate::reload::Trigger;
 
 /// `GET /healthz`: 200 while the process runs.
 pub fn healthz() -> Resp {
@@ -13,7 +15,9 @@ pub fn healthz() -> Resp {
 }
 
 /// `GET /readyz`: 200 only when policies are loaded, the store answers and
-/// shutdown has not started.
+/// shutdown has not started. A serving process always holds a validated
+/// policy set (start-up exits without one; a refused reload keeps the
+/// running set), so the policy part needs no check here.
 pub async fn readyz(state: &AppState) -> Resp {
     if state.is_shutting_down() {
         return json_resp(503, &json!({"status": "shutting_down"}));
@@ -32,6 +36,9 @@ pub async fn readyz(state: &AppState) -> Resp {
 
 /// `GET /metrics`: Prometheus text format.
 pub fn metrics(state: &AppState) -> Resp {
+    if let Some((in_use, max)) = state.store.pool_status() {
+        state.metrics.store().pool(in_use, max);
+    }
     let mut resp = super::empty(200);
     *resp.body_mut() = http_body_util::Full::new(bytes::Bytes::from(state.metrics.render()));
     resp.headers_mut().insert(
@@ -41,8 +48,7 @@ pub fn metrics(state: &AppState) -> Resp {
     resp
 }
 
-fn policies_json(state: &AppState) -> Value {
-    let snapshot = state.policies.snapshot();
+fn policies_json(snapshot: &PolicySnapshot) -> Value {
     let policies: Vec<Value> = snapshot
         .policies()
         .iter()
@@ -53,30 +59,15 @@ fn policies_json(state: &AppState) -> Value {
 
 /// `GET /v1/policies`.
 pub fn policies(state: &AppState) -> Result<Resp, ApiError> {
-    Ok(json_resp(200, &policies_json(state)))
+    Ok(json_resp(200, &policies_json(&state.policies.snapshot())))
 }
 
 /// `POST /v1/policies/reload`: 200 with the new set, or 422 with the
-/// validator's messages (the running set stays).
-pub fn reload(state: &AppState) -> Result<Resp, ApiError> {
-    match state.policies.reload() {
-        Ok(_) => {
-            state.metrics.policy_reload(true);
-            tracing::info!(
-                version = state.policies.snapshot().version(),
-                "policies reloaded (endpoint)"
-            );
-            Ok(json_resp(200, &policies_json(state)))
-        }
-        Err(e) => {
-            state.metrics.policy_reload(false);
-            tracing::warn!(error = %e, "policy reload refused; the running set stays");
-            let messages = match e {
-                crate::policy::PolicyError::Invalid { messages } => messages,
-                crate::policy::PolicyError::Fixtures { failures } => failures,
-                other => vec![other.to_string()],
-            };
-            Err(ApiError::InvalidPolicies(messages))
-        }
+/// validator's messages (the running set stays). Same path as SIGHUP and
+/// file changes ([`crate::reload::Reloader::reload`]).
+pub async fn reload(state: &AppState) -> Result<Resp, ApiError> {
+    match state.reloader.reload(Trigger::Endpoint).await {
+        Ok(snapshot) => Ok(json_resp(200, &policies_json(&snapshot))),
+        Err(e) => Err(ApiError::InvalidPolicies(crate::reload::messages(&e))),
     }
 }
