@@ -205,8 +205,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tracing::warn!("no --service-token: /v1 endpoints accept any caller");
     }
     let state = AppState::new(store, policies, Arc::new(SystemClock), &config);
-    // Before listening: a SIGHUP must never find the default handler (which
-    // would end the process) once the server answers.
+    // Before listening: a signal must never find the default disposition
+    // (which ends the process) once the server answers.
+    let shutdown = crate::http::shutdown_signal();
     let _reloads = crate::reload::start(
         state.reloader.clone(),
         &WatchSettings {
@@ -225,7 +226,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let addr = listener.local_addr().unwrap_or(config.listen);
     tracing::info!(%addr, "listening");
     let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
-    crate::http::serve(listener, state, crate::http::shutdown_signal(), grace).await;
+    crate::http::serve(listener, state, shutdown, grace).await;
     tracing::info!("stopped");
     Ok(())
 }

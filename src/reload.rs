@@ -27,7 +27,7 @@
 //! [`DEBOUNCE`], so an editor's temp-file-and-rename, or a `git checkout`
 //! touching several files, is one reload of the final state. Reads (`open`,
 //! `close` without write) are ignored, or the reload's own reads would
-//! trigger the next reload. After each file-triggered reload the policies
+//! trigger the next reload. Before each file-triggered reload the policies
 //! folder is watched again, which follows a replaced folder or symlink.
 
 use std::path::{Path, PathBuf};
@@ -231,10 +231,12 @@ async fn run(
             Some(()) = changes.recv() => {
                 // Wait until the files have been quiet for DEBOUNCE.
                 while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, changes.recv()).await {}
-                let _ = reloader.reload(Trigger::FileChange).await;
+                // Watch again first, then read: a change after the new
+                // watch is seen, one before it is in what the reload reads.
                 if let Some(files) = files.as_mut() {
                     files.rewatch_policies();
                 }
+                let _ = reloader.reload(Trigger::FileChange).await;
             }
         }
     }

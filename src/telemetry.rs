@@ -8,9 +8,15 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
+/// The filter without `RUST_LOG`: info, but `notify`'s internal notes
+/// (a watch removed with its folder on every ConfigMap update) only when
+/// they are warnings.
+const DEFAULT_FILTER: &str = "info,notify=warn";
+
 /// Installs the global subscriber (once; later calls are ignored).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     // Colours only for a person at a terminal, never in collected logs.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
