@@ -34,7 +34,12 @@ fn serve(config: trackly_authz::config::Config) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
-            eprintln!("trackly-authz: {e}");
+            // One line, even when a message (a Cedar error) spans several.
+            let message = e.to_string();
+            eprintln!(
+                "trackly-authz: {}",
+                message.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod process;
 pub mod server;
 
 /// Placeholder until the Redis test helpers land.

@@ -1,0 +1,1 @@
+//! Deployment files: the Helm chart and the Grafana dashboard.
