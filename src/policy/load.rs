@@ -76,6 +76,42 @@ pub(crate) fn version_of(sources: &Sources) -> String {
     format!("sha256:{hex}")
 }
 
+/// [`version_of`] plus the fixture files of `<policies>/tests/` (names and
+/// contents, in name order): what a reload reads, without parsing it.
+pub(crate) fn fingerprint(policies_dir: &Path, schema_path: &Path) -> Result<String, PolicyError> {
+    let sources = read_sources(policies_dir, schema_path)?;
+    let mut hasher = Sha256::new();
+    let mut piece = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    piece(version_of(&sources).as_bytes());
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(policies_dir.join("tests"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    fixtures.sort();
+    for path in fixtures {
+        piece(path.to_string_lossy().as_bytes());
+        // An unreadable file counts by its error: the reload will say so.
+        match std::fs::read(&path) {
+            Ok(bytes) => piece(&bytes),
+            Err(e) => piece(e.to_string().as_bytes()),
+        }
+    }
+    let hex: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(hex)
+}
+
 /// Parses the schema (Cedar human format).
 pub(crate) fn parse_schema(sources: &Sources) -> Result<Schema, PolicyError> {
     Schema::from_cedarschema_str(&sources.schema)

@@ -290,6 +290,14 @@ impl PolicyEngine {
         self.current.load_full()
     }
 
+    /// A fingerprint of everything a reload reads (schema, policies and
+    /// fixtures) as the files are now, without parsing them: equal
+    /// fingerprints mean a reload would load the same set and run the same
+    /// fixtures. Lets a file watcher skip a reload when nothing changed.
+    pub fn files_fingerprint(&self) -> Result<String, PolicyError> {
+        load::fingerprint(&self.policies_dir, &self.schema_path)
+    }
+
     /// Loads the files again; swaps only if the new set is valid and passes
     /// the fixtures, else keeps the old one and returns why.
     pub fn reload(&self) -> Result<Arc<PolicySnapshot>, PolicyError> {

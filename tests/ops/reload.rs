@@ -207,7 +207,8 @@ async fn reload_by_sighup() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_on_file_changes_debounced() {
-    let mut sidecar = Sidecar::start(&[], &[]).await;
+    let mut sidecar =
+        Sidecar::start(&[], &[("RUST_LOG", "info,trackly_authz::reload=debug")]).await;
     let t = team(sidecar.addr, &[]).await;
     let before = policies_doc(&sidecar).await;
     let policies = sidecar.policies();
@@ -240,7 +241,6 @@ async fn reload_on_file_changes_debounced() {
     assert_eq!(viewer_send(&sidecar, &t).await, "Allow");
 
     // A syntax error written in place: refused, the set stays.
-    let failures = reloads(&sidecar, "failure").await;
     let mark = sidecar.log_mark();
     std::fs::write(policies.join("broken.cedar"), BROKEN_SYNTAX).unwrap();
     sidecar
@@ -248,9 +248,19 @@ async fn reload_on_file_changes_debounced() {
             l.contains("policy reload refused") && l.contains("broken.cedar")
         })
         .await;
-    assert!(reloads(&sidecar, "failure").await > failures);
+    let failures = reloads(&sidecar, "failure").await;
+    assert!(failures >= 2.0);
     assert_eq!(policies_doc(&sidecar).await, after);
     assert_eq!(viewer_send(&sidecar, &t).await, "Allow");
+
+    // Rewriting a file with the same content (a `touch`) reloads nothing.
+    let mark = sidecar.log_mark();
+    std::fs::write(policies.join("broken.cedar"), BROKEN_SYNTAX).unwrap();
+    sidecar
+        .wait_log_after(mark, |l| l.contains("policy files unchanged"))
+        .await;
+    assert_eq!(reloads(&sidecar, "failure").await, failures);
+    assert_eq!(reloads(&sidecar, "success").await, 1.0);
 }
 
 /// A folder laid out like a Kubernetes ConfigMap volume: `..<version>/`

@@ -14,7 +14,7 @@
 //!
 //! # File watching
 //!
-//! [`start`] watches, with the `notify` crate:
+//! [`start`] watches (the `watch` submodule), with the `notify` crate:
 //! - the policies folder, recursively (the fixtures in `tests/` are part of
 //!   a set);
 //! - the folder above it, non-recursively: an editor or a deploy may replace
@@ -25,29 +25,29 @@
 //!
 //! Events are debounced: a reload runs once the files have been quiet for
 //! [`DEBOUNCE`], so an editor's temp-file-and-rename, or a `git checkout`
-//! touching several files, is one reload of the final state. Reads (`open`,
-//! `close` without write) are ignored, or the reload's own reads would
-//! trigger the next reload. Before each file-triggered reload the policies
-//! folder is watched again, which follows a replaced folder or symlink.
+//! touching several files, is one reload of the final state; and none at
+//! all when the files are what the last reload read (a `touch`, an
+//! editor's swap file, a change the endpoint already reloaded). Reads
+//! (`open`, `close` without write) are ignored, or the reload's own reads
+//! would trigger the next reload. Before each file-triggered reload the
+//! policies folder is watched again, which follows a replaced folder or
+//! symlink.
 
-use std::path::{Path, PathBuf};
+mod watch;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode};
-use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use self::watch::FileWatch;
 use crate::metrics::Metrics;
 use crate::policy::{PolicyEngine, PolicyError, PolicySnapshot};
 
 /// Quiet period after the last file event before a reload runs.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
-
-/// The name Kubernetes gives the symlink it swaps when a ConfigMap volume
-/// changes.
-const CONFIGMAP_DATA_LINK: &str = "..data";
 
 /// What asked for a reload (logged as `trigger`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,35 +75,74 @@ impl Trigger {
 pub struct Reloader {
     policies: Arc<PolicyEngine>,
     metrics: Metrics,
-    /// Serializes reloads: two overlapping reloads could otherwise store
-    /// their snapshots in the opposite order of their reads.
-    running: tokio::sync::Mutex<()>,
+    /// Serializes reloads (two overlapping reloads could store their
+    /// snapshots in the opposite order of their reads) and holds the
+    /// fingerprint of the files the last reload attempt read.
+    last_attempt: tokio::sync::Mutex<Option<String>>,
 }
 
 impl Reloader {
     /// A reloader of `policies`, recording in `metrics`.
     pub fn new(policies: Arc<PolicyEngine>, metrics: Metrics) -> Reloader {
+        let loaded = policies.files_fingerprint().ok();
         Reloader {
             policies,
             metrics,
-            running: tokio::sync::Mutex::new(()),
+            last_attempt: tokio::sync::Mutex::new(loaded),
         }
     }
 
-    /// Reloads the files now. On success the new snapshot is in force;
-    /// on failure the running one stays and the error says why.
+    /// Reloads the files now (the endpoint and SIGHUP: an explicit request
+    /// always runs). On success the new snapshot is in force; on failure
+    /// the running one stays and the error says why.
     pub async fn reload(&self, trigger: Trigger) -> Result<Arc<PolicySnapshot>, PolicyError> {
-        let _one_at_a_time = self.running.lock().await;
+        let mut last_attempt = self.last_attempt.lock().await;
+        self.reload_locked(trigger, &mut last_attempt).await
+    }
+
+    /// Reloads after a file change, unless the files are what the last
+    /// attempt read (an editor's temp file, a `touch`, or a change the
+    /// endpoint already reloaded): `None` when skipped.
+    pub async fn reload_if_changed(&self) -> Option<Result<Arc<PolicySnapshot>, PolicyError>> {
+        let mut last_attempt = self.last_attempt.lock().await;
+        let engine = Arc::clone(&self.policies);
+        let now = tokio::task::spawn_blocking(move || engine.files_fingerprint())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if now.is_some() && now == *last_attempt {
+            tracing::debug!("policy files unchanged since the last reload; skipped");
+            return None;
+        }
+        Some(
+            self.reload_locked(Trigger::FileChange, &mut last_attempt)
+                .await,
+        )
+    }
+
+    async fn reload_locked(
+        &self,
+        trigger: Trigger,
+        last_attempt: &mut Option<String>,
+    ) -> Result<Arc<PolicySnapshot>, PolicyError> {
         let before = self.policies.snapshot();
         let engine = Arc::clone(&self.policies);
         // Reading files and running the fixtures blocks: keep it off the
         // request threads.
-        let result = match tokio::task::spawn_blocking(move || engine.reload()).await {
-            Ok(result) => result,
-            Err(e) => Err(PolicyError::Invalid {
-                messages: vec![format!("the reload task failed: {e}")],
-            }),
+        let (fingerprint, result) = match tokio::task::spawn_blocking(move || {
+            (engine.files_fingerprint().ok(), engine.reload())
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(e) => (
+                None,
+                Err(PolicyError::Invalid {
+                    messages: vec![format!("the reload task failed: {e}")],
+                }),
+            ),
         };
+        *last_attempt = fingerprint;
         match &result {
             Ok(snapshot) => {
                 self.metrics.policy_reload(true);
@@ -236,150 +275,55 @@ async fn run(
                 if let Some(files) = files.as_mut() {
                     files.rewatch_policies();
                 }
-                let _ = reloader.reload(Trigger::FileChange).await;
+                let _ = reloader.reload_if_changed().await;
             }
-        }
-    }
-}
-
-/// The `notify` watcher and what it watches.
-struct FileWatch {
-    watcher: RecommendedWatcher,
-    policies_dir: PathBuf,
-}
-
-/// Which event paths matter.
-#[derive(Debug, Clone)]
-struct Relevant {
-    policies_dir: PathBuf,
-    schema_path: PathBuf,
-}
-
-impl Relevant {
-    fn event(&self, event: &Event) -> bool {
-        let kind_matters = match event.kind {
-            // Only a completed write among the accesses: opens and reads
-            // (ours included) change nothing.
-            EventKind::Access(access) => access == AccessKind::Close(AccessMode::Write),
-            _ => true,
-        };
-        // No path (a rescan after an overflow): reload to be safe.
-        kind_matters && (event.paths.is_empty() || event.paths.iter().any(|p| self.path(p)))
-    }
-
-    fn path(&self, path: &Path) -> bool {
-        path.starts_with(&self.policies_dir)
-            || path == self.schema_path
-            || path.file_name().is_some_and(|n| n == CONFIGMAP_DATA_LINK)
-    }
-}
-
-impl FileWatch {
-    fn new(settings: &WatchSettings, tx: mpsc::Sender<()>) -> notify::Result<FileWatch> {
-        // Absolute but not canonical: a symlinked folder (a ConfigMap) must
-        // keep its path, not the target that goes away on the next update.
-        let policies_dir = std::path::absolute(&settings.policies_dir)?;
-        let schema_path = std::path::absolute(&settings.schema_path)?;
-        let relevant = Relevant {
-            policies_dir: policies_dir.clone(),
-            schema_path: schema_path.clone(),
-        };
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
-            let matters = match &event {
-                Ok(event) => relevant.event(event),
-                Err(e) => {
-                    tracing::warn!(error = %e, "policy file watch error");
-                    true
-                }
-            };
-            // A full channel already holds a pending change: enough.
-            if matters {
-                let _ = tx.try_send(());
-            }
-        })?;
-        watcher.watch(&policies_dir, RecursiveMode::Recursive)?;
-        let mut folders: Vec<&Path> = Vec::new();
-        folders.extend(policies_dir.parent());
-        folders.extend(schema_path.parent());
-        folders.dedup();
-        for folder in folders {
-            if folder.starts_with(&policies_dir) {
-                continue;
-            }
-            if let Err(e) = watcher.watch(folder, RecursiveMode::NonRecursive) {
-                tracing::warn!(folder = %folder.display(), error = %e, "cannot watch folder");
-            }
-        }
-        tracing::info!(policies = %policies_dir.display(), schema = %schema_path.display(), "watching the policy files");
-        Ok(FileWatch {
-            watcher,
-            policies_dir,
-        })
-    }
-
-    /// Watches the policies folder again: it may be a new folder (replaced,
-    /// or a symlink now pointing elsewhere) that the old watch does not see.
-    fn rewatch_policies(&mut self) {
-        let _ = self.watcher.unwatch(&self.policies_dir);
-        if let Err(e) = self
-            .watcher
-            .watch(&self.policies_dir, RecursiveMode::Recursive)
-        {
-            tracing::warn!(error = %e, "cannot watch the policies folder again");
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
-    use notify::event::{CreateKind, ModifyKind, RenameMode};
 
-    fn relevant() -> Relevant {
-        Relevant {
-            policies_dir: PathBuf::from("/etc/authz/policies"),
-            schema_path: PathBuf::from("/etc/authz/schema/trackly.cedarschema"),
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
         }
     }
 
-    fn event(kind: EventKind, path: &str) -> Event {
-        Event::new(kind).add_path(PathBuf::from(path))
-    }
+    #[tokio::test]
+    async fn file_reloads_run_only_when_the_files_changed() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo.join("policies"), &dir.path().join("policies"));
+        let policies = dir.path().join("policies");
+        let schema = repo.join("schema/trackly.cedarschema");
+        let engine = Arc::new(PolicyEngine::load(&policies, &schema).unwrap());
+        let metrics = Metrics::new();
+        let reloader = Reloader::new(engine.clone(), metrics.clone());
+        assert!(reloader.reload_if_changed().await.is_none());
 
-    #[test]
-    fn which_events_trigger_a_reload() {
-        let r = relevant();
-        let modify = EventKind::Modify(ModifyKind::Any);
-        let create = EventKind::Create(CreateKind::File);
-        let rename = EventKind::Modify(ModifyKind::Name(RenameMode::To));
-        for (kind, path, expected) in [
-            (modify, "/etc/authz/policies/roles.cedar", true),
-            (modify, "/etc/authz/policies/tests/roles.json", true),
-            (rename, "/etc/authz/policies/roles.cedar", true),
-            (create, "/etc/authz/policies", true),
-            (modify, "/etc/authz/schema/trackly.cedarschema", true),
-            (create, "/etc/authz/..data", true),
-            (modify, "/etc/authz/schema/notes.txt", false),
-            (modify, "/etc/authz/other", false),
-            (
-                EventKind::Access(AccessKind::Open(AccessMode::Any)),
-                "/etc/authz/policies/roles.cedar",
-                false,
-            ),
-            (
-                EventKind::Access(AccessKind::Close(AccessMode::Read)),
-                "/etc/authz/policies/roles.cedar",
-                false,
-            ),
-            (
-                EventKind::Access(AccessKind::Close(AccessMode::Write)),
-                "/etc/authz/policies/roles.cedar",
-                true,
-            ),
-        ] {
-            assert_eq!(r.event(&event(kind, path)), expected, "{kind:?} {path}");
-        }
-        assert!(r.event(&Event::new(EventKind::Other)));
+        // A fixture counts as a change too.
+        let fixture = policies.join("tests/roles.json");
+        let text = std::fs::read_to_string(&fixture).unwrap();
+        std::fs::write(&fixture, format!("{text}\n")).unwrap();
+        let version = engine.snapshot().version().to_owned();
+        let reloaded = reloader.reload_if_changed().await.unwrap().unwrap();
+        assert_eq!(reloaded.version(), version);
+        assert!(reloader.reload_if_changed().await.is_none());
+
+        // An explicit reload always runs.
+        reloader.reload(Trigger::Signal).await.unwrap();
+        let text = metrics.render();
+        assert!(text.contains(r#"trackly_authz_policy_reloads_total{result="success"} 2"#));
     }
 
     #[test]
