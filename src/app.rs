@@ -1,2 +1,227 @@
 //! Wiring: builds the store, the policy engine, the clock and metrics into
-//! one cloneable [`AppState`], and runs the server.
+//! one cloneable [`AppState`], and runs the server until a shutdown signal.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+
+use crate::authz::Authz;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::policy::{PolicyEngine, PolicyError};
+use crate::store::memory::MemoryStore;
+use crate::store::redis::{RedisSettings, RedisStore};
+use crate::store::{RateLimit, Store, StoreError, StoreSettings};
+
+/// Name of the invitation rate limit (storage key part and metric label).
+pub const INVITE_LIMIT_NAME: &str = "invite";
+
+/// Why the sidecar could not start. Printed as one line by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The policies or schema are invalid.
+    #[error("{0}")]
+    Policies(#[from] PolicyError),
+    /// Redis could not be reached.
+    #[error("cannot connect to Redis at {url}: {source}")]
+    Redis {
+        /// The configured URL(s).
+        url: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Team settings the HTTP layer applies per request.
+#[derive(Debug, Clone)]
+pub struct TeamSettings {
+    /// Invitation lifetime.
+    pub invitation_ttl: Duration,
+    /// The invitation + resend limit.
+    pub invite_limit: RateLimit,
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The decision service.
+    pub authz: Authz,
+    /// The team store.
+    pub store: Arc<dyn Store>,
+    /// The policy engine.
+    pub policies: Arc<PolicyEngine>,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Team settings.
+    pub team: Arc<TeamSettings>,
+    service_token_hash: Option<[u8; 32]>,
+    shutting_down: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Assembles a state from its parts.
+    pub fn new(
+        store: Arc<dyn Store>,
+        policies: Arc<PolicyEngine>,
+        clock: Arc<dyn Clock>,
+        config: &Config,
+    ) -> AppState {
+        let metrics = Metrics::new();
+        AppState {
+            authz: Authz::new(store.clone(), policies.clone(), metrics.clone()),
+            store,
+            policies,
+            metrics,
+            clock,
+            team: Arc::new(TeamSettings {
+                invitation_ttl: secs(config.invitation_ttl_secs),
+                invite_limit: RateLimit {
+                    name: INVITE_LIMIT_NAME,
+                    limit: config.invite_limit,
+                    window: secs(config.invite_window_secs),
+                },
+            }),
+            // Only the hash is kept, so the token is not in memory dumps or
+            // debug output; comparison is constant-time.
+            service_token_hash: config
+                .service_token
+                .as_deref()
+                .map(|t| Sha256::digest(t.as_bytes()).into()),
+            shutting_down: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether a service token is configured.
+    pub fn requires_service_token(&self) -> bool {
+        self.service_token_hash.is_some()
+    }
+
+    /// Whether `presented` is the configured service token (constant time).
+    pub fn service_token_matches(&self, presented: &str) -> bool {
+        match &self.service_token_hash {
+            None => true,
+            Some(expected) => {
+                let got: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+                got.ct_eq(expected).into()
+            }
+        }
+    }
+
+    /// Marks the start of shutdown (readiness turns 503).
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether shutdown has started.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::seconds(
+        i64::try_from(n)
+            .unwrap_or(i64::MAX / 1000)
+            .min(i64::MAX / 1000),
+    )
+}
+
+/// Builds the store the configuration names.
+pub async fn build_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    let settings = StoreSettings {
+        audit_retention: secs(config.audit_retention_secs),
+    };
+    match &config.redis_url {
+        None => {
+            tracing::warn!("no --redis-url: using the in-memory store (not shared between replicas, not durable)");
+            Ok(Arc::new(MemoryStore::new(settings)))
+        }
+        Some(url) => {
+            let urls: Vec<String> = if config.redis_cluster {
+                url.split(',')
+                    .map(|u| u.trim().to_owned())
+                    .filter(|u| !u.is_empty())
+                    .collect()
+            } else {
+                vec![url.trim().to_owned()]
+            };
+            let redis = RedisSettings {
+                urls,
+                cluster: config.redis_cluster,
+            };
+            let store = RedisStore::connect(&redis, settings)
+                .await
+                .map_err(|source| StartError::Redis {
+                    url: redact_url(url),
+                    source,
+                })?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// A Redis URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    url.split(',')
+        .map(|u| match (u.find("://"), u.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}://***@{}", &u[..scheme], &u[at + 1..])
+            }
+            _ => u.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Loads everything and serves until SIGTERM/SIGINT.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let policies = Arc::new(PolicyEngine::load(&config.policies, &config.schema)?);
+    let store = build_store(&config).await?;
+    if config.service_token.is_none() {
+        tracing::warn!("no --service-token: /v1 endpoints accept any caller");
+    }
+    let state = AppState::new(store, policies, Arc::new(SystemClock), &config);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+    tracing::info!(addr = %config.listen, "listening");
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
+    crate::http::serve(listener, state, crate::http::shutdown_signal(), grace).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("redis://:s3cret@h:6379/0"),
+            "redis://***@h:6379/0"
+        );
+        assert_eq!(
+            redact_url("redis://h:1,redis://u:p@h:2"),
+            "redis://h:1,redis://***@h:2"
+        );
+    }
+}

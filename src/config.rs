@@ -25,7 +25,11 @@ pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 10;
 
 /// The command line.
 #[derive(Debug, Parser)]
-#[command(name = "trackly-authz", version, about = "Authorization sidecar of Trackly SMS")]
+#[command(
+    name = "trackly-authz",
+    version,
+    about = "Authorization sidecar of Trackly SMS"
+)]
 pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]
@@ -93,7 +97,12 @@ pub struct Config {
     pub schema: PathBuf,
 
     /// Bearer token callers must present on `/v1/...`; unset: none required.
-    #[arg(long, env = "TRACKLY_AUTHZ_SERVICE_TOKEN", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "TRACKLY_AUTHZ_SERVICE_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
     pub service_token: Option<String>,
 
     /// Invitation lifetime in seconds.
@@ -166,7 +175,15 @@ mod tests {
 
     #[test]
     fn flags_after_subcommand_and_bad_values() {
-        let cli = Cli::try_parse_from(["trackly-authz", "serve", "--listen", "0.0.0.0:9000", "--redis-cluster", "true"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "trackly-authz",
+            "serve",
+            "--listen",
+            "0.0.0.0:9000",
+            "--redis-cluster",
+            "true",
+        ])
+        .unwrap();
         assert!(matches!(cli.command, Some(Command::Serve)));
         assert_eq!(cli.config.listen.port(), 9000);
         assert!(cli.config.redis_cluster);

@@ -12,15 +12,20 @@
 //! - [`team`]: the team domain types and IO-free rules.
 //! - [`store`]: the [`store::Store`] trait with memory and Redis backends.
 //!   Knows nothing of HTTP.
+//! - [`ratelimit`]: named sliding-window limits, pure logic (the Redis
+//!   store mirrors it in Lua).
 //! - [`clock`]: time as an input.
 //! - [`metrics`], [`telemetry`]: Prometheus registry, tracing subscriber.
 
 pub mod app;
+pub mod authz;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod policy;
+pub mod ratelimit;
 pub mod store;
 pub mod team;
 pub mod telemetry;

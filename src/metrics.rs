@@ -44,7 +44,10 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let decisions_total = must(IntCounterVec::new(
-            Opts::new("trackly_authz_decisions_total", "Authorization decisions by action and decision."),
+            Opts::new(
+                "trackly_authz_decisions_total",
+                "Authorization decisions by action and decision.",
+            ),
             &["action", "decision"],
         ));
         let decision_duration = must(Histogram::with_opts(
@@ -55,7 +58,10 @@ impl Metrics {
             .buckets(DECISION_BUCKETS.to_vec()),
         ));
         let http_requests_total = must(IntCounterVec::new(
-            Opts::new("trackly_authz_http_requests_total", "HTTP requests by route template and status."),
+            Opts::new(
+                "trackly_authz_http_requests_total",
+                "HTTP requests by route template and status.",
+            ),
             &["route", "status"],
         ));
         let http_request_duration = must(HistogramVec::new(
@@ -71,11 +77,17 @@ impl Metrics {
             "Store operations that failed because the store was unavailable.",
         ));
         let rate_limited_total = must(IntCounterVec::new(
-            Opts::new("trackly_authz_rate_limited_total", "Requests refused by a rate limit, by limit name."),
+            Opts::new(
+                "trackly_authz_rate_limited_total",
+                "Requests refused by a rate limit, by limit name.",
+            ),
             &["limit"],
         ));
         let policy_reloads_total = must(IntCounterVec::new(
-            Opts::new("trackly_authz_policy_reloads_total", "Policy reloads by result (success, failure)."),
+            Opts::new(
+                "trackly_authz_policy_reloads_total",
+                "Policy reloads by result (success, failure).",
+            ),
             &["result"],
         ));
         for collector in [
@@ -104,7 +116,9 @@ impl Metrics {
     /// Counts a decision; `action` must be a schema action name.
     pub fn observe_decision(&self, action: &str, allowed: bool, seconds: f64) {
         let decision = if allowed { "Allow" } else { "Deny" };
-        self.decisions_total.with_label_values(&[action, decision]).inc();
+        self.decisions_total
+            .with_label_values(&[action, decision])
+            .inc();
         self.decision_duration.observe(seconds);
     }
 
@@ -113,7 +127,9 @@ impl Metrics {
         self.http_requests_total
             .with_label_values(&[route, status_label(status)])
             .inc();
-        self.http_request_duration.with_label_values(&[route]).observe(seconds);
+        self.http_request_duration
+            .with_label_values(&[route])
+            .observe(seconds);
     }
 
     /// Counts a store failure.

@@ -7,6 +7,39 @@
 //! set is an immutable [`PolicySnapshot`] behind an `ArcSwap`, replaced whole
 //! by a reload after it passed validation and fixtures, so an in-flight
 //! decision finishes on the snapshot it started with.
+//!
+//! # Layout
+//!
+//! - `load`: reads the schema and `*.cedar` files, re-keys policies by
+//!   `@id`, validates (strict), computes the version, runs the fixtures.
+//! - `vocab`: what a snapshot precomputes from the schema (action uids and
+//!   entities, type names, role parents) so a decision allocates little.
+//! - `entities`: the request-scoped Cedar entities of one decision.
+//! - `decide`: evaluation and the mapping of Cedar's answer to [`Decision`].
+//! - `fixtures`: the decision fixtures of `policies/tests/*.json` and their
+//!   runner; `cedar_cli`: the same cases in the format of `cedar run-tests`.
+//! - `matrix`: the role × action table and its renderings;
+//!   `report`: the `validate` command's report.
+//!
+//! # Invariants
+//!
+//! - Fail closed: no error path yields an Allow. Bad input is an
+//!   [`InputError`]; anything else that goes wrong while deciding is a Deny
+//!   carrying the problem in [`Decision::errors`].
+//! - A snapshot exists only after its policies parsed, validated strictly
+//!   against the schema and passed every fixture.
+
+mod cedar_cli;
+mod decide;
+mod entities;
+mod fixtures;
+mod load;
+mod matrix;
+mod report;
+mod vocab;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +48,9 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
 use crate::team::Role;
+
+pub use cedar_cli::{export_cedar_cli_tests, CedarCliExport};
+pub use report::validate_report;
 
 /// The Cedar entity type of a principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,52 +203,67 @@ pub struct Matrix {
 
 /// An immutable, validated policy set with its schema.
 pub struct PolicySnapshot {
-    // Filled in by the engine implementation.
-    _private: (),
+    version: String,
+    loaded_at: DateTime<Utc>,
+    policies: Vec<PolicyInfo>,
+    fixture_cases: usize,
+    evaluator: decide::Evaluator,
 }
 
 impl PolicySnapshot {
-    /// `sha256:<hex>` over the policy files' contents (sorted by name).
+    /// `sha256:<hex>` over the schema and the policy files' names and
+    /// contents (sorted by name).
     pub fn version(&self) -> &str {
-        unimplemented!("policy engine")
+        &self.version
     }
 
     /// When this snapshot was loaded.
     pub fn loaded_at(&self) -> DateTime<Utc> {
-        unimplemented!("policy engine")
+        self.loaded_at
     }
 
     /// Every policy's id and effect, sorted by id.
     pub fn policies(&self) -> &[PolicyInfo] {
-        unimplemented!("policy engine")
+        &self.policies
     }
 
-    /// Every action the schema declares (not the groups), in a stable order.
+    /// How many fixture cases (one per principal × action checked) this
+    /// snapshot passed when it was loaded.
+    pub fn fixture_cases(&self) -> usize {
+        self.fixture_cases
+    }
+
+    /// Every action the schema declares (not the groups), in a stable order:
+    /// the order of SPEC §1, then any other action by name.
     pub fn actions(&self) -> &[String] {
-        unimplemented!("policy engine")
+        self.evaluator.vocab().action_names()
     }
 
     /// Whether `kind` is a resource type of the schema.
     pub fn is_resource_type(&self, kind: &str) -> bool {
-        let _ = kind;
-        unimplemented!("policy engine")
+        self.evaluator.vocab().is_resource_type(kind)
     }
 
-    /// Evaluates one decision.
+    /// Evaluates one decision. An unknown action or resource type, or a
+    /// context that is not a JSON object Cedar accepts, is an
+    /// [`InputError`] (a 400, not a Deny). Extra context attributes are
+    /// accepted: no policy reads context, and it is passed to Cedar without
+    /// schema validation. Reasons are sorted policy ids; an evaluation
+    /// error in a forbid makes the decision a Deny (fail closed).
     pub fn decide(&self, input: &DecisionInput<'_>) -> Result<Decision, InputError> {
-        let _ = input;
-        unimplemented!("policy engine")
+        self.evaluator.decide(input)
     }
 
-    /// The actions `principal` may perform on the account itself.
+    /// The actions `principal` may perform on the account itself, in the
+    /// order of [`PolicySnapshot::actions`].
     pub fn allowed_actions(&self, principal: &PrincipalInput<'_>, account: &str) -> Vec<String> {
-        let _ = (principal, account);
-        unimplemented!("policy engine")
+        self.evaluator.allowed_actions(principal, account)
     }
 
-    /// The role × action table.
+    /// The role × action table: a `User` member of each role, on the
+    /// account itself.
     pub fn matrix(&self) -> Matrix {
-        unimplemented!("policy engine")
+        matrix::compute(self)
     }
 }
 
@@ -226,8 +277,12 @@ pub struct PolicyEngine {
 impl PolicyEngine {
     /// Loads, validates and fixture-checks the policies.
     pub fn load(policies_dir: &Path, schema_path: &Path) -> Result<PolicyEngine, PolicyError> {
-        let _ = (policies_dir, schema_path);
-        unimplemented!("policy engine")
+        let snapshot = load::build_snapshot(policies_dir, schema_path)?;
+        Ok(PolicyEngine {
+            current: ArcSwap::from_pointee(snapshot),
+            policies_dir: policies_dir.to_path_buf(),
+            schema_path: schema_path.to_path_buf(),
+        })
     }
 
     /// The snapshot decisions should use now.
@@ -238,7 +293,8 @@ impl PolicyEngine {
     /// Loads the files again; swaps only if the new set is valid and passes
     /// the fixtures, else keeps the old one and returns why.
     pub fn reload(&self) -> Result<Arc<PolicySnapshot>, PolicyError> {
-        let _ = (&self.policies_dir, &self.schema_path);
-        unimplemented!("policy engine")
+        let snapshot = Arc::new(load::build_snapshot(&self.policies_dir, &self.schema_path)?);
+        self.current.store(Arc::clone(&snapshot));
+        Ok(snapshot)
     }
 }

@@ -180,85 +180,187 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates an account with `owner` as its first Owner and records
     /// `account.created`.
-    async fn create_account(&self, account: &str, owner: &str, now: DateTime<Utc>) -> Result<Account, StoreError>;
+    async fn create_account(
+        &self,
+        account: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Account, StoreError>;
 
     /// The roles of `users` in `account`, in order (`None`: not a member).
     /// One round trip: this is on the decision path.
-    async fn member_roles(&self, account: &str, users: &[&str]) -> Result<Vec<Option<Role>>, StoreError>;
+    async fn member_roles(
+        &self,
+        account: &str,
+        users: &[&str],
+    ) -> Result<Vec<Option<Role>>, StoreError>;
 
     /// Every member of the account, sorted by `joined_at` then user id.
     async fn list_members(&self, account: &str) -> Result<Vec<Member>, StoreError>;
 
     /// Sets `target`'s role; refuses with `LastOwner` when no Owner would
     /// remain. No change (same role) writes no event.
-    async fn change_role(&self, account: &str, actor: &Actor, target: &str, role: Role, now: DateTime<Utc>) -> Result<Member, StoreError>;
+    async fn change_role(
+        &self,
+        account: &str,
+        actor: &Actor,
+        target: &str,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<Member, StoreError>;
 
     /// Removes `target` (never the actor: `SelfRemoval`); refuses with
     /// `LastOwner` when no Owner would remain.
-    async fn remove_member(&self, account: &str, actor: &Actor, target: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn remove_member(
+        &self,
+        account: &str,
+        actor: &Actor,
+        target: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Makes `to` (a member) an Owner; with `demote_self` the actor becomes
     /// a Member. Returns all members after the change.
-    async fn transfer_ownership(&self, account: &str, actor: &Actor, to: &str, demote_self: bool, now: DateTime<Utc>) -> Result<Vec<Member>, StoreError>;
+    async fn transfer_ownership(
+        &self,
+        account: &str,
+        actor: &Actor,
+        to: &str,
+        demote_self: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Member>, StoreError>;
 
     // ----- invitations -----
 
     /// Creates a Pending invitation (`InvitationPending` if one is pending
     /// for the email, `RateLimited` if the limit is used up) and records
     /// `member.invited`; the rate-limit hit is taken only on success.
-    async fn create_invitation(&self, account: &str, actor: &Actor, id: &str, email: &str, role: Role, grant: &InvitationGrant, now: DateTime<Utc>) -> Result<Invitation, StoreError>;
+    async fn create_invitation(
+        &self,
+        account: &str,
+        actor: &Actor,
+        id: &str,
+        email: &str,
+        role: Role,
+        grant: &InvitationGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation, StoreError>;
 
     /// Every invitation of the account (optionally of one status at `now`),
     /// newest first.
-    async fn list_invitations(&self, account: &str, status: Option<InvitationStatus>, now: DateTime<Utc>) -> Result<Vec<Invitation>, StoreError>;
+    async fn list_invitations(
+        &self,
+        account: &str,
+        status: Option<InvitationStatus>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Invitation>, StoreError>;
 
     /// Rotates the token and TTL of a Pending or Expired invitation, counts
     /// against the limit, records `invitation.resent`.
-    async fn resend_invitation(&self, account: &str, actor: &Actor, id: &str, grant: &InvitationGrant, now: DateTime<Utc>) -> Result<Invitation, StoreError>;
+    async fn resend_invitation(
+        &self,
+        account: &str,
+        actor: &Actor,
+        id: &str,
+        grant: &InvitationGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation, StoreError>;
 
     /// Revokes a Pending or Expired invitation (`InvitationUsed` if
     /// accepted; revoking a revoked one is a no-op) and records
     /// `invitation.revoked`.
-    async fn revoke_invitation(&self, account: &str, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn revoke_invitation(
+        &self,
+        account: &str,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Accepts the invitation whose current token hashes to `token_hash`:
     /// `NotFound` (unknown, rotated or revoked), `InvitationExpired`,
     /// `InvitationUsed`, `AlreadyMember`; else adds the member and records
     /// `invitation.accepted`, atomically (one token, one membership).
-    async fn accept_invitation(&self, account: &str, token_hash: &str, user: &str, now: DateTime<Utc>) -> Result<Accepted, StoreError>;
+    async fn accept_invitation(
+        &self,
+        account: &str,
+        token_hash: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, StoreError>;
 
     // ----- API keys and Discord -----
 
     /// Stores a new key and records `api_key.created`.
-    async fn create_api_key(&self, account: &str, actor: &Actor, key: &NewApiKey, now: DateTime<Utc>) -> Result<ApiKey, StoreError>;
+    async fn create_api_key(
+        &self,
+        account: &str,
+        actor: &Actor,
+        key: &NewApiKey,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, StoreError>;
 
     /// The account's keys, oldest first; never secrets.
     async fn list_api_keys(&self, account: &str) -> Result<Vec<ApiKey>, StoreError>;
 
     /// Deletes a key and every Discord link made with it; records
     /// `api_key.deleted`.
-    async fn delete_api_key(&self, account: &str, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn delete_api_key(
+        &self,
+        account: &str,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// The key whose secret hashes to `secret_hash` in `account`, if any.
-    async fn resolve_api_key(&self, account: &str, secret_hash: &str) -> Result<Option<ApiKeyPrincipal>, StoreError>;
+    async fn resolve_api_key(
+        &self,
+        account: &str,
+        secret_hash: &str,
+    ) -> Result<Option<ApiKeyPrincipal>, StoreError>;
 
     /// Links a Discord user to the key's account and role (replacing an
     /// earlier link of that Discord user); records `discord.linked`.
     /// `NotFound("api key")` for an unknown key.
-    async fn link_discord(&self, account: &str, secret_hash: &str, discord_user_id: &str, now: DateTime<Utc>) -> Result<DiscordLink, StoreError>;
+    async fn link_discord(
+        &self,
+        account: &str,
+        secret_hash: &str,
+        discord_user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DiscordLink, StoreError>;
 
     /// Removes a link; records `discord.unlinked`. `NotFound` if none.
-    async fn unlink_discord(&self, discord_user_id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn unlink_discord(
+        &self,
+        discord_user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// The live link of a Discord user (its key still exists), if any.
-    async fn resolve_discord_user(&self, discord_user_id: &str) -> Result<Option<DiscordLink>, StoreError>;
+    async fn resolve_discord_user(
+        &self,
+        discord_user_id: &str,
+    ) -> Result<Option<DiscordLink>, StoreError>;
 
     // ----- activity -----
 
     /// Records a login of a member (`NotMember` otherwise).
-    async fn record_login(&self, account: &str, user: &str, details: serde_json::Value, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn record_login(
+        &self,
+        account: &str,
+        user: &str,
+        details: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// A page of the activity log, newest first, never older than the
     /// retention at `now`.
-    async fn activity(&self, account: &str, query: &ActivityQuery, now: DateTime<Utc>) -> Result<ActivityPage, StoreError>;
+    async fn activity(
+        &self,
+        account: &str,
+        query: &ActivityQuery,
+        now: DateTime<Utc>,
+    ) -> Result<ActivityPage, StoreError>;
 }

@@ -130,7 +130,8 @@ impl FromStr for EventId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (ms, seq) = s.split_once('-').ok_or(())?;
-        let all_digits = |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
+        let all_digits =
+            |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
         if !all_digits(ms) || !all_digits(seq) {
             return Err(());
         }
@@ -187,14 +188,20 @@ mod tests {
     fn action_names_round_trip() {
         for a in EventAction::ALL {
             assert_eq!(a.as_str().parse::<EventAction>(), Ok(a));
-            assert_eq!(serde_json::to_value(a).unwrap(), serde_json::json!(a.as_str()));
+            assert_eq!(
+                serde_json::to_value(a).unwrap(),
+                serde_json::json!(a.as_str())
+            );
         }
         assert!("member.deleted".parse::<EventAction>().is_err());
     }
 
     #[test]
     fn cursor_round_trip_and_garbage() {
-        let c = EventCursor(EventId { ms: 1_733_000_000_123, seq: 7 });
+        let c = EventCursor(EventId {
+            ms: 1_733_000_000_123,
+            seq: 7,
+        });
         assert_eq!(EventCursor::decode(&c.encode()), Some(c));
         for bad in ["", "abc", "1733-0", "djE6eA", "!!!"] {
             assert_eq!(EventCursor::decode(bad), None, "{bad}");

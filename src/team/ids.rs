@@ -32,7 +32,8 @@ pub fn check_id(field: &'static str, id: &str) -> Result<(), InvalidInput> {
     let ok = !id.is_empty()
         && id.len() <= MAX_ID_LEN
         && id.bytes().all(|b| {
-            b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'%' | b'{' | b'}' | b'"' | b'\\')
+            b.is_ascii_graphic()
+                && !matches!(b, b'/' | b'?' | b'#' | b'%' | b'{' | b'}' | b'"' | b'\\')
         });
     if ok {
         Ok(())
@@ -96,8 +97,19 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("  Alice@Example.COM ").unwrap().as_str(), "alice@example.com");
-        for bad in ["", "alice", "alice@", "@example.com", "a b@example.com", "alice@example", "Alice <a@b.com>"] {
+        assert_eq!(
+            Email::parse("  Alice@Example.COM ").unwrap().as_str(),
+            "alice@example.com"
+        );
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "a b@example.com",
+            "alice@example",
+            "Alice <a@b.com>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} must be refused");
         }
     }

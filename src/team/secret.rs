@@ -37,7 +37,9 @@ pub struct NewSecret {
 
 impl std::fmt::Debug for NewSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewSecret").field("hash", &self.hash).finish_non_exhaustive()
+        f.debug_struct("NewSecret")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +92,10 @@ mod tests {
     fn round_trip_and_hash() {
         let s = generate(API_KEY_PREFIX, "acct_1");
         assert!(s.plain.starts_with("tk_"));
-        assert_eq!(account_of(API_KEY_PREFIX, &s.plain).as_deref(), Some("acct_1"));
+        assert_eq!(
+            account_of(API_KEY_PREFIX, &s.plain).as_deref(),
+            Some("acct_1")
+        );
         assert_eq!(account_of(INVITATION_TOKEN_PREFIX, &s.plain), None);
         assert_eq!(s.hash, hash(&s.plain));
         assert_eq!(s.hash.len(), 64);

@@ -1,8 +1,10 @@
-//! Helpers shared by the integration test binaries. Each binary includes
-//! this module and uses part of it, hence `allow(dead_code)`.
+//! Shared helpers of the integration tests. Each test binary includes this
+//! module and uses part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod redis;
+pub mod server;
 
 /// A unique id with a readable prefix, so tests sharing one Redis never
 /// meet each other's data.
