@@ -1,5 +1,6 @@
 //! What Redis holds: every account key carries its hash tag, no secret
-//! is stored in plain text, a stale Discord pointer grants nothing.
+//! is stored in plain text, a stale Discord pointer grants nothing, and
+//! the decision path costs one HMGET.
 
 use super::workout::workout;
 use super::*;
@@ -106,4 +107,31 @@ async fn a_stale_discord_pointer_grants_nothing() {
         .query(&mut c)
         .unwrap();
     assert_eq!(left, None, "the stale pointer is dropped");
+}
+
+#[tokio::test]
+async fn the_decision_path_is_one_hmget_and_nothing_else() {
+    let server = RedisServer::start();
+    let store = single(&server.url()).await;
+    let (account, alice) = (unique("acct"), unique("u"));
+    store.create_account(&account, &alice, t0()).await.unwrap();
+    let mut c = connect(&server.url()).unwrap();
+    let _: () = redis::cmd("CONFIG").arg("RESETSTAT").query(&mut c).unwrap();
+    let roles = store
+        .member_roles(&account, &[alice.as_str(), "u_stranger"])
+        .await
+        .unwrap();
+    assert_eq!(roles, [Some(Role::Owner), None]);
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut c)
+        .unwrap();
+    let commands: Vec<&str> = stats
+        .lines()
+        .filter_map(|l| l.strip_prefix("cmdstat_"))
+        .map(|l| l.split(':').next().unwrap())
+        .filter(|name| !name.starts_with("config") && !name.starts_with("info"))
+        .collect();
+    assert_eq!(commands, ["hmget"], "{stats}");
+    assert!(stats.contains("cmdstat_hmget:calls=1,"), "{stats}");
 }

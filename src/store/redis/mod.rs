@@ -75,7 +75,11 @@ impl RedisStore {
                 .map(|u| pool::redact(u))
                 .collect::<Vec<_>>()
                 .join(",");
-            StoreError::Unavailable(format!("cannot reach Redis at {shown}: {e}"))
+            let cause = match e {
+                StoreError::Unavailable(cause) => cause,
+                other => other.to_string(),
+            };
+            StoreError::Unavailable(format!("cannot reach Redis at {shown}: {cause}"))
         })?;
         Ok(store)
     }

@@ -168,10 +168,10 @@ impl RedisPool {
         }
         let fresh = match &self.factory {
             Factory::Single(pool) => Shared::Single(deadpool_redis::Connection::take(
-                pool.get().await.map_err(unavailable)?,
+                pool.get().await.map_err(pool_failure)?,
             )),
             Factory::Cluster(pool) => Shared::Cluster(cluster::Connection::take(
-                pool.get().await.map_err(unavailable)?,
+                pool.get().await.map_err(pool_failure)?,
             )),
         };
         *self.lock() = Some(fresh.clone());
@@ -236,6 +236,15 @@ impl RedisPool {
                 .map_err(|e| self.failed(e))
         })
         .await
+    }
+}
+
+/// A failure to get a connection: Redis' own error when it has one (the
+/// pool's wrapper text adds nothing), else the pool's (timeout, ...).
+fn pool_failure(error: deadpool_redis::PoolError) -> StoreError {
+    match error {
+        deadpool_redis::PoolError::Backend(e) => unavailable(e),
+        other => unavailable(other),
     }
 }
 
