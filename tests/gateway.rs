@@ -102,7 +102,7 @@ http {{
     );
     let conf_path = dir.path().join("nginx.conf");
     std::fs::write(&conf_path, conf).unwrap();
-    let child = Command::new(nginx_binary())
+    let mut child = Command::new(nginx_binary())
         .args(["-p", &p.to_string(), "-e", &format!("{p}/error.log"), "-c"])
         .arg(&conf_path)
         .stdout(Stdio::null())
@@ -122,6 +122,8 @@ http {{
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("nginx did not listen on {port}; see {p}/error.log");
 }
 
