@@ -45,7 +45,13 @@ pub enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Validate the policies against the schema and run `policies/tests`.
-    Validate,
+    Validate {
+        /// Also write the fixtures in the official Cedar CLI's `run-tests`
+        /// format (`policies.cedar` + `tests.json`) into this folder, so that
+        /// `cedar run-tests` can check the same cases.
+        #[arg(long, value_name = "DIR")]
+        export_cedar_tests: Option<PathBuf>,
+    },
     /// Print the role × action table computed from the policies.
     Matrix {
         /// Output format.

@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     trackly_authz::telemetry::init(cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
-        Command::Validate => trackly_authz::cli::validate(&cli.config),
+        Command::Validate { export_cedar_tests } => {
+            trackly_authz::cli::validate(&cli.config, export_cedar_tests.as_deref())
+        }
         Command::Matrix { format } => trackly_authz::cli::matrix(&cli.config, format),
     }
 }
