@@ -91,7 +91,8 @@ pub struct Config {
 
     /// Treat `--redis-url` as Redis Cluster seed nodes.
     #[arg(long, env = "TRACKLY_AUTHZ_REDIS_CLUSTER", default_value_t = false,
-          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     pub redis_cluster: bool,
 
     /// Folder of `*.cedar` policy files (with fixtures in `tests/`).

@@ -7,7 +7,10 @@ use clap::Parser;
 use trackly_authz::config::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return config_error(&e),
+    };
     trackly_authz::telemetry::init(cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
@@ -32,9 +35,31 @@ fn serve(config: trackly_authz::config::Config) -> ExitCode {
     match runtime.block_on(trackly_authz::app::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "cannot start");
+            // One line naming the problem (SPEC §2); nothing else is logged.
             eprintln!("trackly-authz: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--help`/`--version` print as usual; a bad flag or environment value is
+/// one line naming the problem, exit status 2.
+fn config_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid configuration");
+    eprintln!("trackly-authz: {}", first.trim_start_matches("error: "));
+    ExitCode::from(2)
 }
