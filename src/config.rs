@@ -45,7 +45,13 @@ pub enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Validate the policies against the schema and run `policies/tests`.
-    Validate,
+    Validate {
+        /// Also write the fixtures in the official Cedar CLI's `run-tests`
+        /// format (`policies.cedar` + `tests.json`) into this folder, so that
+        /// `cedar run-tests` can check the same cases.
+        #[arg(long, value_name = "DIR")]
+        export_cedar_tests: Option<PathBuf>,
+    },
     /// Print the role × action table computed from the policies.
     Matrix {
         /// Output format.
@@ -85,7 +91,8 @@ pub struct Config {
 
     /// Treat `--redis-url` as Redis Cluster seed nodes.
     #[arg(long, env = "TRACKLY_AUTHZ_REDIS_CLUSTER", default_value_t = false,
-          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     pub redis_cluster: bool,
 
     /// Folder of `*.cedar` policy files (with fixtures in `tests/`).

@@ -9,12 +9,14 @@ use trackly_authz::config::{Cli, Command};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return bad_arguments(&e),
+        Err(e) => return config_error(&e),
     };
     trackly_authz::telemetry::init(cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
-        Command::Validate => trackly_authz::cli::validate(&cli.config),
+        Command::Validate { export_cedar_tests } => {
+            trackly_authz::cli::validate(&cli.config, export_cedar_tests.as_deref())
+        }
         Command::Matrix { format } => trackly_authz::cli::matrix(&cli.config, format),
     }
 }
@@ -33,31 +35,31 @@ fn serve(config: trackly_authz::config::Config) -> ExitCode {
     match runtime.block_on(trackly_authz::app::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "cannot start");
-            // One line, even when a message (a Cedar error) spans several.
-            let message = e.to_string();
-            eprintln!(
-                "trackly-authz: {}",
-                message.split_whitespace().collect::<Vec<_>>().join(" ")
-            );
+            // One line naming the problem (SPEC §2); nothing else is logged.
+            eprintln!("trackly-authz: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// `--help`/`--version` as clap prints them; any other argument error as
-/// one line naming the problem (SPEC §2), exit status 2.
-fn bad_arguments(e: &clap::Error) -> ExitCode {
+/// `--help`/`--version` print as usual; a bad flag or environment value is
+/// one line naming the problem, exit status 2.
+fn config_error(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
     let text = e.to_string();
-    let first = text.lines().next().unwrap_or("invalid arguments");
-    eprintln!(
-        "trackly-authz: {}",
-        first.strip_prefix("error: ").unwrap_or(first)
-    );
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid configuration");
+    eprintln!("trackly-authz: {}", first.trim_start_matches("error: "));
     ExitCode::from(2)
 }

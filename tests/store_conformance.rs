@@ -44,3 +44,17 @@ use trackly_authz::store::Store;
 conformance_suite!(memory, |settings| async move {
     Arc::new(MemoryStore::new(settings)) as Arc<dyn Store>
 });
+
+// Redis: one throwaway server (and one 3-master cluster) per test binary,
+// started on first use by `support::redis` (or TRACKLY_AUTHZ_TEST_REDIS_URL);
+// each test connects its own client in its own runtime.
+mod support;
+
+use support::redis::redis_test_store;
+
+conformance_suite!(redis, |settings| async move {
+    redis_test_store(settings, false).await
+});
+conformance_suite!(redis_cluster, |settings| async move {
+    redis_test_store(settings, true).await
+});
