@@ -143,7 +143,8 @@ pub struct Config {
     /// Reload the policies when their files change (SIGHUP and
     /// `POST /v1/policies/reload` work either way).
     #[arg(long, env = "TRACKLY_AUTHZ_WATCH_POLICIES", default_value_t = true,
-          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     pub watch_policies: bool,
 }
 

@@ -36,9 +36,6 @@ pub async fn readyz(state: &AppState) -> Resp {
 
 /// `GET /metrics`: Prometheus text format.
 pub fn metrics(state: &AppState) -> Resp {
-    if let Some((in_use, max)) = state.store.pool_status() {
-        state.metrics.store().pool(in_use, max);
-    }
     let mut resp = super::empty(200);
     *resp.body_mut() = http_body_util::Full::new(bytes::Bytes::from(state.metrics.render()));
     resp.headers_mut().insert(

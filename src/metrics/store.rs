@@ -1,11 +1,11 @@
 //! Store metrics, recorded by the store decorator
 //! ([`crate::store::instrumented::InstrumentedStore`]): latency by operation,
-//! errors (the store unreachable), invitation events, rate-limit refusals,
-//! and the connection pool's use when the backend has one.
+//! errors (the store unreachable), invitation events and rate-limit
+//! refusals.
 
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec};
+use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec};
 
-use super::{counter_vec, gauge_vec, must, register};
+use super::{counter_vec, must, register};
 use crate::app::INVITE_LIMIT_NAME;
 
 /// Buckets for one store operation: microseconds in memory, a Redis round
@@ -56,7 +56,6 @@ pub struct StoreMetrics {
     errors_total: IntCounter,
     invitations_total: IntCounterVec,
     rate_limited_total: IntCounterVec,
-    pool_connections: IntGaugeVec,
 }
 
 impl StoreMetrics {
@@ -92,18 +91,11 @@ impl StoreMetrics {
             &["limit"],
         );
         rate_limited_total.with_label_values(&[INVITE_LIMIT_NAME]);
-        let pool_connections = gauge_vec(
-            registry,
-            "trackly_authz_store_pool_connections",
-            "Store connection pool at the last scrape: connections in use and the pool's maximum (Redis only).",
-            &["state"],
-        );
         StoreMetrics {
             operation_duration,
             errors_total,
             invitations_total,
             rate_limited_total,
-            pool_connections,
         }
     }
 
@@ -129,18 +121,6 @@ impl StoreMetrics {
     pub fn rate_limited(&self, limit: &'static str) {
         self.rate_limited_total.with_label_values(&[limit]).inc();
     }
-
-    /// Records the pool's use: `(in use, max size)`. Backends without a
-    /// pool never call this, so the family stays empty for them.
-    pub fn pool(&self, in_use: usize, max: usize) {
-        let gauge = |state: &str, n: usize| {
-            self.pool_connections
-                .with_label_values(&[state])
-                .set(i64::try_from(n).unwrap_or(i64::MAX));
-        };
-        gauge("in_use", in_use);
-        gauge("max", max);
-    }
 }
 
 #[cfg(test)]
@@ -156,7 +136,6 @@ mod tests {
         s.error();
         s.invitation(InvitationEvent::Created);
         s.rate_limited(INVITE_LIMIT_NAME);
-        s.pool(3, 16);
         let text = m.render();
         for line in [
             r#"trackly_authz_store_operation_duration_seconds_count{op="member_roles"} 1"#,
@@ -164,8 +143,6 @@ mod tests {
             r#"trackly_authz_invitations_total{event="created"} 1"#,
             r#"trackly_authz_invitations_total{event="resent"} 0"#,
             r#"trackly_authz_rate_limited_total{limit="invite"} 1"#,
-            r#"trackly_authz_store_pool_connections{state="in_use"} 3"#,
-            r#"trackly_authz_store_pool_connections{state="max"} 16"#,
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }

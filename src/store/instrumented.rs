@@ -117,10 +117,6 @@ impl Store for InstrumentedStore {
         self.timed(Op::Ping, self.inner.ping()).await
     }
 
-    fn pool_status(&self) -> Option<(usize, usize)> {
-        self.inner.pool_status()
-    }
-
     async fn create_account(
         &self,
         account: &str,
@@ -412,7 +408,6 @@ mod tests {
             store.create_account("acct_1", "u_1", t0()).await,
             Err(StoreError::AccountExists)
         );
-        assert!(store.pool_status().is_none());
         let text = metrics.render();
         for line in [
             r#"trackly_authz_store_operation_duration_seconds_count{op="create_account"} 2"#,

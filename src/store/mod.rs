@@ -177,13 +177,6 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// The connection pool's use, `(connections in use, maximum size)`, for
-    /// the metrics; `None` (the default) for a backend without a pool. Must
-    /// be cheap: it is read at every scrape of `/metrics`.
-    fn pool_status(&self) -> Option<(usize, usize)> {
-        None
-    }
-
     // ----- accounts and members -----
 
     /// Creates an account with `owner` as its first Owner and records

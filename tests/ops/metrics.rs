@@ -19,15 +19,12 @@ use crate::{call, decision, metrics_text, sample, team, Team};
 /// The invitation limit of the traffic server (small, to reach a 429).
 const INVITE_LIMIT: u32 = 3;
 
-/// A server whose `/metrics` has seen every kind of traffic. The pool
-/// gauge is set as a pooled backend (Redis) would at each scrape: the
-/// memory store has no pool.
+/// A server whose `/metrics` has seen every kind of traffic.
 async fn server_after_traffic() -> (TestServer, Team) {
     let mut config = config();
     config.invite_limit = INVITE_LIMIT;
     let server =
         TestServer::start(Arc::new(MemoryStore::new(StoreSettings::default())), config).await;
-    server.state.metrics.store().pool(2, 16);
     let team = traffic(server.addr).await;
     (server, team)
 }
@@ -177,7 +174,6 @@ async fn every_family_is_exposed_with_help_and_counts_the_traffic() {
             "trackly_authz_store_operation_duration_seconds",
             "histogram",
         ),
-        ("trackly_authz_store_pool_connections", "gauge"),
         ("trackly_authz_invitations_total", "counter"),
         ("trackly_authz_policy_info", "gauge"),
         ("trackly_authz_policy_loaded_timestamp_seconds", "gauge"),
@@ -220,7 +216,6 @@ async fn every_family_is_exposed_with_help_and_counts_the_traffic() {
             r#"trackly_authz_http_requests_total{route="unmatched",status="404"}"#,
             1.0,
         ),
-        (r#"trackly_authz_store_pool_connections{state="max"}"#, 16.0),
         ("trackly_authz_store_errors_total", 0.0),
     ] {
         assert_eq!(sample(&text, series), expected, "{series}\n{text}");
