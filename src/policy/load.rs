@@ -247,6 +247,7 @@ pub(crate) fn build_unchecked(sources: &Sources) -> Result<PolicySnapshot, Polic
         policies,
         fixture_cases: 0,
         evaluator: Evaluator::new(set, vocab),
+        memo: super::memo::DecisionMemo::new(),
     })
 }
 

@@ -35,6 +35,7 @@ mod entities;
 mod fixtures;
 mod load;
 mod matrix;
+mod memo;
 mod report;
 mod vocab;
 
@@ -208,6 +209,8 @@ pub struct PolicySnapshot {
     policies: Vec<PolicyInfo>,
     fixture_cases: usize,
     evaluator: decide::Evaluator,
+    /// Recent decisions of this snapshot (see `memo`).
+    memo: memo::DecisionMemo,
 }
 
 impl PolicySnapshot {
@@ -251,7 +254,15 @@ impl PolicySnapshot {
     /// schema validation. Reasons are sorted policy ids; an evaluation
     /// error in a forbid makes the decision a Deny (fail closed).
     pub fn decide(&self, input: &DecisionInput<'_>) -> Result<Decision, InputError> {
-        self.evaluator.decide(input)
+        if !memo::DecisionMemo::applies(input) {
+            return self.evaluator.decide(input);
+        }
+        if let Some(decision) = self.memo.get(input) {
+            return Ok(decision);
+        }
+        let decision = self.evaluator.decide(input)?;
+        self.memo.put(input, &decision);
+        Ok(decision)
     }
 
     /// The actions `principal` may perform on the account itself, in the
