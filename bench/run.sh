@@ -21,7 +21,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = [[{"principal":{"user":"u_bench"},"account":"acct_bench","action":"SendCampaign","resource":{"type":"Campaign","id":"c_1"}}]]
 LUA
-env_args=(TRACKLY_AUTHZ_LISTEN=127.0.0.1:$port RUST_LOG=warn)
+env_args=(TRACKLY_AUTHZ_LISTEN=127.0.0.1:$port RUST_LOG=${RUST_LOG:-warn})
 redis_pid=""
 cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
