@@ -4,8 +4,9 @@
 //! Context: the schema declares `context: {}` and no policy reads it, so a
 //! caller's extra context attributes are accepted and passed to Cedar
 //! *without* schema validation (schema validation would refuse any
-//! attribute). Only a context that is not a JSON object, or one Cedar cannot
-//! represent, is refused ([`InputError::BadContext`]). For the same reason
+//! attribute). Only a context that is not a JSON object is refused
+//! ([`InputError::BadContext`]); one Cedar cannot represent is dropped (see
+//! `context_of`). For the same reason
 //! the request is built without the schema: action and resource type are
 //! checked against the precomputed vocabulary instead.
 //!
@@ -204,13 +205,24 @@ impl Evaluator {
 }
 
 /// The Cedar context of a request: empty when absent or `{}`, else the
-/// object parsed without schema (see the module doc).
+/// object parsed without schema (see the module doc). An object Cedar cannot
+/// represent (JSON `null`, non-integer numbers, malformed `__extn`/`__entity`
+/// escapes) is not an error: the schema declares `context: {}`, so no policy
+/// can read it, and a caller's `{"amount": 12.5}` deserves an answer, not a
+/// 400. Should a future schema declare context attributes, their absence
+/// makes the policies that read them error, which denies (fail closed).
 fn context_of(context: Option<&serde_json::Value>) -> Result<Context, InputError> {
     match context {
         None => Ok(Context::empty()),
         Some(serde_json::Value::Object(map)) if map.is_empty() => Ok(Context::empty()),
-        Some(value @ serde_json::Value::Object(_)) => Context::from_json_value(value.clone(), None)
-            .map_err(|e| InputError::BadContext(e.to_string())),
+        Some(value @ serde_json::Value::Object(_)) => Ok(Context::from_json_value(
+            value.clone(),
+            None,
+        )
+        .unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "context not representable in Cedar; evaluated without it");
+            Context::empty()
+        })),
         Some(other) => Err(InputError::BadContext(format!(
             "context must be a JSON object, not {}",
             json_kind(other)

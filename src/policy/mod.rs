@@ -144,7 +144,7 @@ pub enum InputError {
     /// The resource type is not declared in the schema.
     #[error("unknown resource type `{0}`")]
     UnknownResourceType(String),
-    /// The context is not a JSON object Cedar accepts.
+    /// The context is not a JSON object.
     #[error("invalid context: {0}")]
     BadContext(String),
 }
