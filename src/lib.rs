@@ -5,6 +5,9 @@
 //! - [`config`]: flags and environment (clap), defaults as named constants.
 //! - [`app`]: wires the store, the policy engine, the clock and metrics into
 //!   one cloneable state, and runs the server.
+//! - [`authz`]: the decision flow shared by every endpoint (principal
+//!   resolution, evaluation, and decide-then-act for team changes).
+//! - [`cli`]: the `validate` and `matrix` commands.
 //! - [`http`]: hyper server, router, one file per endpoint group; the only
 //!   place errors become responses. Knows nothing of Redis.
 //! - [`policy`]: Cedar schema, policies, fixtures, decisions, reload. The only
