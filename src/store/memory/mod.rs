@@ -6,10 +6,10 @@
 //!
 //! - this file: the state, the lock, and the [`Store`] impl, which only
 //!   takes the lock and calls the state's method for the operation;
-//! - [`members`]: accounts, roles, removal, ownership transfer;
-//! - [`invitations`]: invitations and their rate limit;
-//! - [`keys`]: API keys and Discord links;
-//! - [`activity`]: the per-account activity log.
+//! - `members`: accounts, roles, removal, ownership transfer;
+//! - `invitations`: invitations and their rate limit;
+//! - `keys`: API keys and Discord links;
+//! - `activity`: the per-account activity log.
 //!
 //! Every operation checks all its preconditions before changing anything,
 //! so a refused operation leaves no trace (no partial write, no event, no
