@@ -206,9 +206,20 @@ async fn discord_link_lifecycle(backend: Backend) {
         s.decide(d.clone(), &acct, "InviteMember", None).await["decision"],
         "Deny"
     );
+    let via_gateway = [
+        ("x-trackly-account", acct.as_str()),
+        ("x-trackly-action", "SendCampaign"),
+        ("x-trackly-discord-user", discord.as_str()),
+    ];
+    let r = s.call("GET", "/v1/authorize", &via_gateway, None).await;
+    r.expect(200);
+    assert_eq!(r.header("x-trackly-role"), Some("Member"));
     s.call("DELETE", &format!("/v1/discord/links/{discord}"), &[], None)
         .await
         .expect(204);
+    s.call("GET", "/v1/authorize", &via_gateway, None)
+        .await
+        .expect_error(401, "unauthenticated");
     assert_eq!(
         s.decide(d.clone(), &acct, "SendCampaign", None).await["decision"],
         "Deny"
