@@ -19,12 +19,12 @@
 use std::collections::HashMap;
 
 use cedar_policy::{
-    AuthorizationError, Authorizer, Context, Decision as CedarDecision, Effect, EntityUid,
-    PolicyId, PolicySet, Request, Response,
+    AuthorizationError, Authorizer, Context, Decision as CedarDecision, Effect, PolicyId,
+    PolicySet, Request, Response,
 };
 
-use super::vocab::{Vocabulary, ACCOUNT_TYPE};
-use super::{entities, Decision, DecisionInput, InputError, PrincipalInput, ResourceInput};
+use super::vocab::Vocabulary;
+use super::{entities, Decision, DecisionInput, InputError};
 
 /// A validated policy set with what deciding needs, precomputed.
 pub(crate) struct Evaluator {
@@ -103,64 +103,6 @@ impl Evaluator {
             }
             Err(problem) => internal_deny(problem),
         })
-    }
-
-    /// The actions `principal` may perform on `account` itself, in the
-    /// order of [`Vocabulary::action_names`]. The entities are built once
-    /// (with every action entity) and reused for each action.
-    pub(crate) fn allowed_actions(
-        &self,
-        principal: &PrincipalInput<'_>,
-        account: &str,
-    ) -> Vec<String> {
-        let resource_input = ResourceInput {
-            kind: ACCOUNT_TYPE,
-            id: account,
-            account,
-            member: None,
-        };
-        let Some(Ok((resource_uid, resource_entity))) =
-            entities::resource(&self.vocab, &resource_input)
-        else {
-            return Vec::new();
-        };
-        let Ok((principal_uid, principal_entity)) = entities::principal(&self.vocab, principal)
-        else {
-            return Vec::new();
-        };
-        let all_actions = self.vocab.actions_in_order().map(|(_, entry)| entry);
-        let Ok(store) = entities::store(principal_entity, resource_entity, all_actions) else {
-            return Vec::new();
-        };
-        self.vocab
-            .actions_in_order()
-            .filter(|(_, entry)| entry.applies_to(principal.kind, ACCOUNT_TYPE))
-            .filter(|(_, entry)| self.is_allowed(&principal_uid, &entry.uid, &resource_uid, &store))
-            .map(|(name, _)| name.to_owned())
-            .collect()
-    }
-
-    /// One evaluation with an empty context, reduced to allowed or not.
-    fn is_allowed(
-        &self,
-        principal: &EntityUid,
-        action: &EntityUid,
-        resource: &EntityUid,
-        store: &cedar_policy::Entities,
-    ) -> bool {
-        let Ok(request) = Request::new(
-            principal.clone(),
-            action.clone(),
-            resource.clone(),
-            Context::empty(),
-            None,
-        ) else {
-            return false;
-        };
-        let response = self
-            .authorizer
-            .is_authorized(&request, &self.policy_set, store);
-        self.to_decision(&response).allowed
     }
 
     /// Maps Cedar's response; reasons sorted, message deterministic (the

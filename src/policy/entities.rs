@@ -96,7 +96,7 @@ fn account_uid(vocab: &Vocabulary, id: &str) -> EntityUid {
 }
 
 /// The entity store of one request: principal, resource (if any) and the
-/// given action entities (one for a decision, all for a permissions list).
+/// given action entities (one per decision).
 pub(crate) fn store<'a>(
     principal: Entity,
     resource: Option<Entity>,

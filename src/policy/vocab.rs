@@ -183,13 +183,6 @@ impl Vocabulary {
         &self.action_names
     }
 
-    /// Every action entry, in the order of [`Vocabulary::action_names`].
-    pub(crate) fn actions_in_order(&self) -> impl Iterator<Item = (&str, &ActionEntry)> {
-        self.action_names
-            .iter()
-            .filter_map(|name| self.actions.get(name).map(|entry| (name.as_str(), entry)))
-    }
-
     /// Whether `kind` is a resource type of some action.
     pub(crate) fn is_resource_type(&self, kind: &str) -> bool {
         self.resource_types.contains_key(kind)
